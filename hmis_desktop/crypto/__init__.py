@@ -1,0 +1,1 @@
+"""Encryption at rest: key hierarchy, field cipher, blind indexes, chunked blobs."""
