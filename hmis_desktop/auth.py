@@ -97,7 +97,6 @@ _DENY = {
     "medical",
     "patient",
     "reception",
-    "frontdesk",
     "hmis",
     "manager",
     "user",
@@ -164,13 +163,26 @@ def password_problems(password: str, username: str = "") -> list[str]:
     ]
     if sum(classes) < 3:
         problems.append("Mix at least three of: lower-case letters, capitals, digits, symbols.")
-    folded = password.lower().translate(_LEET)
-    core = re.sub(r"[^a-z]", "", folded)
-    if core in _DENY or folded in _DENY or (core and all(c == core[0] for c in core)):
+    if _is_common(password):
         problems.append("This password is too common; choose one that is not a dictionary word with numbers.")
     if username and len(username) >= 3 and username.lower() in password.lower():
         problems.append("Do not use your user name in your password.")
     return problems
+
+
+def _is_common(password: str) -> bool:
+    """A deny-listed word, l33t-spelt or not, padded with at most three other letters ("Winter2026!")."""
+    lower = password.lower()
+    candidates = {re.sub(r"[^a-z]", "", lower), re.sub(r"[^a-z]", "", lower.translate(_LEET))}
+    for core in candidates:
+        if not core or len(set(core)) == 1:
+            return True
+        if (
+            any(len(word) >= 4 and word in core and len(core) - len(word) <= 3 for word in _DENY)
+            or core in _DENY
+        ):
+            return True
+    return False
 
 
 def check_password_policy(password: str, username: str = "") -> None:
@@ -343,7 +355,7 @@ def lock_delay(failures: int) -> timedelta:
     """Delay after `failures` consecutive failures: none for the first five, then 1, 2, 4 … 60 minutes."""
     if failures < FREE_ATTEMPTS:
         return timedelta(0)
-    return min(BASE_DELAY * (2 ** (failures - FREE_ATTEMPTS)), MAX_DELAY)
+    return min(BASE_DELAY * (2 ** min(failures - FREE_ATTEMPTS, 12)), MAX_DELAY)
 
 
 def login(store: Store, username: str, password: str) -> Actor:

@@ -83,8 +83,12 @@ class Encrypted(Generic[T]):
         obj.__dict__.setdefault(_PLAIN, {})[self.name] = value
         obj.__dict__.setdefault(_PENDING, set()).add(self.name)
         state = inspect(obj)
-        if state.persistent or state.pending:
-            attributes.flag_modified(obj, self.ct_attr)
+        if state.persistent:
+            # Make the unit of work see the row as dirty; `before_flush` then writes the real ciphertext.
+            if self.ct_attr in obj.__dict__:
+                attributes.flag_modified(obj, self.ct_attr)
+            else:
+                setattr(obj, self.ct_attr, None)
 
 
 def cipher_of(obj: Any) -> FieldCipher:
@@ -145,3 +149,30 @@ def install(base: type) -> None:
     """Attach the load/refresh hooks to every model derived from `base`."""
     event.listen(base, "load", _on_load, propagate=True)
     event.listen(base, "refresh", _on_refresh, propagate=True)
+
+
+def encrypt_values(
+    cipher: FieldCipher, model: type, row_id: object, values: dict[str, Any]
+) -> dict[str, Any]:
+    """Ciphertext column values for a bulk Core insert/update: {"given_name": "Ann"} -> {"given_name_ct": b"…"}.
+
+    For paths too hot for the ORM unit of work (CSV import, key rotation); same format and associated data.
+    """
+    table = model.__tablename__  # type: ignore[attr-defined]
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        desc = model.__dict__.get(name)
+        if not isinstance(desc, Encrypted):
+            raise KeyError(f"{table}.{name} is not an encrypted field")
+        out[desc.ct_attr] = (
+            None if value is None else cipher.encrypt(desc.codec.encode(value), table, name, row_id)
+        )
+    return out
+
+
+def decrypt_value(cipher: FieldCipher, model: type, name: str, row_id: object, ct: bytes | None) -> Any:
+    """Decrypt one ciphertext column value fetched by a Core query (no ORM object needed)."""
+    desc = model.__dict__[name]
+    if ct is None:
+        return None
+    return desc.codec.decode(cipher.decrypt(ct, desc.table, name, row_id))

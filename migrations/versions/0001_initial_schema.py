@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 05:19:10.331889
+Create Date: 2026-11-24 05:22:44.938771
 """
 
 from collections.abc import Sequence
@@ -24,7 +24,7 @@ def upgrade() -> None:
     op.create_table('audit_events',
     sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sa.Uuid(), nullable=True),
     sa.Column('actor_role', sa.String(length=16), nullable=True),
     sa.Column('action', sa.String(length=48), nullable=False),
@@ -52,15 +52,15 @@ def upgrade() -> None:
     sa.Column('chunk_size', sa.Integer(), nullable=False),
     sa.Column('chunk_count', sa.Integer(), nullable=False),
     sa.Column('sha256_ct', sa.LargeBinary(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_blobs'))
     )
     op.create_table('data_keys',
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('wrapped', sa.LargeBinary(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('retired_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_data_keys'))
     )
     op.create_table('invoice_sequences',
@@ -85,15 +85,15 @@ def upgrade() -> None:
     sa.Column('price', hmis_desktop.store.types.Fixed4(), nullable=False),
     sa.Column('tax_rate', hmis_desktop.store.types.Fixed4(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_services')),
     sa.UniqueConstraint('code', name=op.f('uq_services_code'))
     )
     op.create_table('settings',
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('value', sa.JSON(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_settings'))
     )
     op.create_table('store_meta',
@@ -111,11 +111,11 @@ def upgrade() -> None:
     sa.Column('salt', sa.LargeBinary(), nullable=False),
     sa.Column('verifier', sa.LargeBinary(), nullable=False),
     sa.Column('failed_count', sa.Integer(), nullable=False),
-    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('locked_until', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('must_change_password', sa.Boolean(), nullable=False),
-    sa.Column('password_changed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('password_changed_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
@@ -131,7 +131,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Uuid(), nullable=False),
     sa.Column('form_key', sa.String(length=120), nullable=False),
     sa.Column('payload_ct', sa.LargeBinary(), nullable=True),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_drafts_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_drafts')),
     sa.UniqueConstraint('user_id', 'form_key', name=op.f('uq_drafts_user_id'))
@@ -148,7 +148,7 @@ def upgrade() -> None:
     sa.Column('kdf_params', sa.JSON(), nullable=False),
     sa.Column('salt', sa.LargeBinary(), nullable=False),
     sa.Column('wrapped', sa.LargeBinary(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_key_slots_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_key_slots'))
     )
@@ -175,8 +175,8 @@ def upgrade() -> None:
     sa.Column('notes_ct', sa.LargeBinary(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('merged_into_id', sa.Uuid(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.Uuid(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_patients_created_by_users')),
@@ -197,8 +197,8 @@ def upgrade() -> None:
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('doc_date', sa.Date(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.Uuid(), nullable=True),
     sa.ForeignKeyConstraint(['blob_id'], ['blobs.id'], name=op.f('fk_documents_blob_id_blobs')),
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_documents_created_by_users')),
@@ -224,12 +224,12 @@ def upgrade() -> None:
     sa.Column('notes_ct', sa.LargeBinary(), nullable=True),
     sa.Column('void_reason_ct', sa.LargeBinary(), nullable=True),
     sa.Column('credit_of_id', sa.Uuid(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.Uuid(), nullable=True),
-    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('issued_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('issued_by', sa.Uuid(), nullable=True),
-    sa.Column('voided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('voided_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('voided_by', sa.Uuid(), nullable=True),
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_invoices_created_by_users')),
     sa.ForeignKeyConstraint(['credit_of_id'], ['invoices.id'], name=op.f('fk_invoices_credit_of_id_invoices')),
@@ -250,9 +250,9 @@ def upgrade() -> None:
     sa.Column('kept_id', sa.Uuid(), nullable=False),
     sa.Column('merged_id', sa.Uuid(), nullable=False),
     sa.Column('moved', sa.JSON(), nullable=False),
-    sa.Column('merged_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('merged_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('merged_by', sa.Uuid(), nullable=True),
-    sa.Column('undone_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('undone_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('undone_by', sa.Uuid(), nullable=True),
     sa.ForeignKeyConstraint(['kept_id'], ['patients.id'], name=op.f('fk_patient_merges_kept_id_patients')),
     sa.ForeignKeyConstraint(['merged_by'], ['users.id'], name=op.f('fk_patient_merges_merged_by_users')),
@@ -288,7 +288,7 @@ def upgrade() -> None:
     sa.Column('amount', hmis_desktop.store.types.Fixed4(), nullable=False),
     sa.Column('method', sa.String(length=16), nullable=False),
     sa.Column('reference_ct', sa.LargeBinary(), nullable=True),
-    sa.Column('paid_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('paid_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('taken_by', sa.Uuid(), nullable=True),
     sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_payments_invoice_id_invoices')),
     sa.ForeignKeyConstraint(['taken_by'], ['users.id'], name=op.f('fk_payments_taken_by_users')),
