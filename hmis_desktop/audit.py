@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from hmis_desktop.crypto.primitives import hmac256
@@ -137,7 +137,7 @@ def record_many(
         )
         mac = ev.mac = _mac(key, mac, ev)
         rows.append({c.key: getattr(ev, c.key) for c in AuditEvent.__table__.columns})
-    session.execute(AuditEvent.__table__.insert(), rows)
+    session.execute(insert(AuditEvent), rows)
     head.seq, head.mac = seq, mac
     session.flush()
     return len(rows)

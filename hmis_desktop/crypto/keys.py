@@ -216,6 +216,17 @@ def open_with_recovery(session: Session, code: str) -> bytes:
     raise WrongKey("That recovery key does not open this store.")
 
 
+def slot_aad_from_header(slot: dict[str, object]) -> bytes:
+    """The associated data of a slot copied into a backup header."""
+    return _slot_aad(uuid.UUID(str(slot["id"])), str(slot["kind"]))
+
+
+def unwrap_recovery_slot(raw: bytes, slot: dict[str, object]) -> bytes:
+    """Unwrap RK from a recovery slot copied into a backup header (raises InvalidTag if wrong)."""
+    salt = base64.b64decode(str(slot["salt"]))
+    return unwrap(_recovery_kek(raw, salt), base64.b64decode(str(slot["wrapped"])), slot_aad_from_header(slot))
+
+
 # --- data keys -----------------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hmis_desktop.errors import DecryptionError
@@ -109,5 +109,5 @@ def delete_blob(session: Session, blob_id: uuid.UUID) -> None:
     """Remove a blob and its chunks."""
     blob = session.get(Blob, blob_id)
     if blob is not None:
-        session.execute(BlobChunk.__table__.delete().where(BlobChunk.blob_id == blob_id))
+        session.execute(delete(BlobChunk).where(BlobChunk.blob_id == blob_id))
         session.delete(blob)

@@ -71,7 +71,7 @@ class Encrypted(Generic[T]):
             return self  # type: ignore[return-value]
         plain = obj.__dict__.setdefault(_PLAIN, {})
         if self.name in plain:
-            return plain[self.name]  # type: ignore[no-any-return]
+            return plain[self.name]
         ct = getattr(obj, self.ct_attr)
         value: T | None = None
         if ct is not None:
@@ -99,7 +99,7 @@ def cipher_of(obj: Any) -> FieldCipher:
         cipher = session.info.get("cipher") if session is not None else None
     if cipher is None:
         raise StoreError("The store is locked. Log in again to see this record.")
-    return cipher  # type: ignore[no-any-return]
+    return cipher
 
 
 def seal(obj: Any, cipher: FieldCipher) -> None:

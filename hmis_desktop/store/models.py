@@ -58,7 +58,7 @@ class Base(DeclarativeBase):
 
     def __init__(self, **kw: Any) -> None:
         # The id exists before the first flush so encrypted values can bind it into their associated data.
-        if "id" in type(self).__mapper__.columns and kw.get("id") is None:  # type: ignore[attr-defined]
+        if "id" in type(self).__mapper__.columns and kw.get("id") is None:
             kw["id"] = new_id()
         for key, value in kw.items():
             setattr(self, key, value)

@@ -247,7 +247,7 @@ class Store:
         store = session.info.get("store")
         if store is None:
             raise StoreError("session not made by a Store")
-        return store  # type: ignore[no-any-return]
+        return store
 
     def audit(self, session: Session, action: str, *, actor: Actor | None = None, **kw: Any) -> None:
         """Append an audit event in this transaction (sealed when the keys are loaded)."""
