@@ -79,7 +79,11 @@ def _slots_for_header(store: Store) -> list[dict[str, Any]]:
             }
             if slot.kind == "user" and slot.user_id in users:
                 u = users[slot.user_id]
-                entry |= {"username": u.username, "user_salt": base64.b64encode(u.salt).decode(), "params": u.kdf_params}
+                entry |= {
+                    "username": u.username,
+                    "user_salt": base64.b64encode(u.salt).decode(),
+                    "params": u.kdf_params,
+                }
             out.append(entry)
     return out
 
@@ -198,7 +202,9 @@ def create_backup(store: Store, *, actor: Actor, dest: Path) -> BackupInfo:
             os.replace(part, dest)
         except OSError as exc:
             part.unlink(missing_ok=True)
-            raise BackupError(f"The backup could not be written ({exc.strerror}). Check the destination's free space.") from None
+            raise BackupError(
+                f"The backup could not be written ({exc.strerror}). Check the destination's free space."
+            ) from None
     with store.session() as s:
         store.audit(s, "backup.create", actor=actor, detail={"bytes": dest.stat().st_size})
     return read_info(dest)
@@ -210,13 +216,17 @@ def _pg_dump(url: str, out: Path) -> None:
     cmd += ["-U", u.username or "postgres", "-f", str(out), u.database or ""]
     env = os.environ | ({"PGPASSWORD": u.password} if u.password else {})
     if shutil.which("pg_dump") is None:
-        raise BackupError("pg_dump is not installed on this PC; install the PostgreSQL client tools to back up.")
+        raise BackupError(
+            "pg_dump is not installed on this PC; install the PostgreSQL client tools to back up."
+        )
     result = subprocess.run(cmd, env=env, capture_output=True, check=False)  # noqa: S603
     if result.returncode != 0:
         raise BackupError("pg_dump failed: " + result.stderr.decode(errors="replace").strip()[:300])
 
 
-def _root_key(header: dict[str, Any], *, username: str | None, password: str | None, recovery_key: str | None) -> bytes:
+def _root_key(
+    header: dict[str, Any], *, username: str | None, password: str | None, recovery_key: str | None
+) -> bytes:
     slots = header.get("slots", [])
     if recovery_key:
         raw = keymod.parse_recovery_key(recovery_key)
@@ -230,9 +240,13 @@ def _root_key(header: dict[str, Any], *, username: str | None, password: str | N
     if username and password:
         for slot in slots:
             if slot["kind"] == "user" and slot.get("username") == username.strip().lower():
-                secrets = keymod.password_secrets(password, base64.b64decode(slot["user_salt"]), slot["params"])
+                secrets = keymod.password_secrets(
+                    password, base64.b64decode(slot["user_salt"]), slot["params"]
+                )
                 try:
-                    return unwrap(secrets.kek, base64.b64decode(slot["wrapped"]), keymod.slot_aad_from_header(slot))
+                    return unwrap(
+                        secrets.kek, base64.b64decode(slot["wrapped"]), keymod.slot_aad_from_header(slot)
+                    )
                 except InvalidTag:
                     break
         raise WrongKey("That user name and password do not open this backup.")
@@ -261,7 +275,11 @@ def restore_backup(
                 "This backup is of a PostgreSQL store: restore it with `pg_restore` into an empty database "
                 "(see README, 'Backups'), after `hmis-desktop restore --decrypt-to FILE`."
             )
-        profile = Profile.load(profile_dir) if (profile_dir / "profile.json").exists() else Profile(path=profile_dir)
+        profile = (
+            Profile.load(profile_dir)
+            if (profile_dir / "profile.json").exists()
+            else Profile(path=profile_dir)
+        )
         if profile.exists() and profile.store_id != header["store_id"] and not allow_other_store:
             raise BackupError(
                 "This backup belongs to another store than this profile's. Nothing was replaced; restore it into "
@@ -285,7 +303,9 @@ def restore_backup(
             with sqlite3.connect(tmp) as conn:
                 row = conn.execute("SELECT value FROM store_meta WHERE key='store_id'").fetchone()
             if not row or row[0] != header["store_id"]:
-                raise BackupError("The database inside the backup does not match its header. Use another backup.")
+                raise BackupError(
+                    "The database inside the backup does not match its header. Use another backup."
+                )
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -304,7 +324,9 @@ def restore_backup(
     return kept
 
 
-def decrypt_to(path: Path, out: Path, *, username: str | None, password: str | None, recovery_key: str | None) -> None:
+def decrypt_to(
+    path: Path, out: Path, *, username: str | None, password: str | None, recovery_key: str | None
+) -> None:
     """Write a backup's inner database or dump (field-encrypted still) to `out`, e.g. for `pg_restore`."""
     with path.open("rb") as fh:
         header, header_hash = _read_header(fh)

@@ -76,12 +76,17 @@ def _reencrypt_table(
     return changed, last, len(rows) < limit
 
 
-def _reencrypt_chunks(s: Session, cipher: FieldCipher, after: tuple[Any, int], limit: int) -> tuple[int, Any, bool]:
+def _reencrypt_chunks(
+    s: Session, cipher: FieldCipher, after: tuple[Any, int], limit: int
+) -> tuple[int, Any, bool]:
     blob_after, idx_after = after
     q = (
         select(BlobChunk.blob_id, BlobChunk.idx, BlobChunk.data, Blob.chunk_count)
         .join(Blob, Blob.id == BlobChunk.blob_id)
-        .where((BlobChunk.blob_id > blob_after) | ((BlobChunk.blob_id == blob_after) & (BlobChunk.idx > idx_after)))
+        .where(
+            (BlobChunk.blob_id > blob_after)
+            | ((BlobChunk.blob_id == blob_after) & (BlobChunk.idx > idx_after))
+        )
         .order_by(BlobChunk.blob_id, BlobChunk.idx)
         .limit(limit)
     )
@@ -90,8 +95,12 @@ def _reencrypt_chunks(s: Session, cipher: FieldCipher, after: tuple[Any, int], l
     for blob_id, idx, data, count in rows:
         if key_id_of(data) != cipher.primary_id:
             column = f"data#{idx}/{count}"
-            new = cipher.encrypt(cipher.decrypt(data, "blob_chunks", column, blob_id), "blob_chunks", column, blob_id)
-            s.execute(update(BlobChunk).where(BlobChunk.blob_id == blob_id, BlobChunk.idx == idx).values(data=new))
+            new = cipher.encrypt(
+                cipher.decrypt(data, "blob_chunks", column, blob_id), "blob_chunks", column, blob_id
+            )
+            s.execute(
+                update(BlobChunk).where(BlobChunk.blob_id == blob_id, BlobChunk.idx == idx).values(data=new)
+            )
             changed += 1
     last = (rows[-1][0], rows[-1][1]) if rows else after
     return changed, last, len(rows) < limit
@@ -139,7 +148,9 @@ def resume_rotation(
         for dk in s.scalars(select(DataKey).where(DataKey.state == "active")):
             dk.state, dk.retired_at = "retired", store.clock.now()
             report.retired.append(dk.id)
-        store.audit(s, "key.rotate_done", actor=actor, detail={"key_id": cipher.primary_id, "retired": report.retired})
+        store.audit(
+            s, "key.rotate_done", actor=actor, detail={"key_id": cipher.primary_id, "retired": report.retired}
+        )
     store.open_with_root(keys.root_key)
     report.finished = True
     return report
@@ -181,7 +192,9 @@ def verify_values(store: Store, *, batch: int = 2000) -> ValueCheck:
             cols = [table.c.id] + [table.c[f"{n}_ct"] for n in names]
             after: Any = zero
             while True:
-                rows = s.execute(select(*cols).where(table.c.id > after).order_by(table.c.id).limit(batch)).all()
+                rows = s.execute(
+                    select(*cols).where(table.c.id > after).order_by(table.c.id).limit(batch)
+                ).all()
                 for row in rows:
                     for name, ct in zip(names, row[1:], strict=True):
                         if ct is not None:
