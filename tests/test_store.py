@@ -243,3 +243,14 @@ def test_sqlite_pragmas(sqlite_store: Store) -> None:
         assert s.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert s.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
         assert s.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_ci_uses_a_real_os_keyring() -> None:
+    """Under CI the device-slot tests must exercise the real Secret Service, not the in-memory stand-in."""
+    import os
+
+    backend = type(keyring.get_keyring())
+    if os.environ.get("CI"):
+        assert backend.__module__ == "keyring.backends.SecretService", backend
+    else:
+        assert backend.__name__ in {"Keyring", "MemoryKeyring"}
