@@ -13,14 +13,15 @@ import uuid
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from hmis_desktop.errors import DecryptionError
+from hmis_desktop.errors import DecryptionError, StoreError
 from hmis_desktop.ids import new_id
 from hmis_desktop.store.models import Blob, BlobChunk
 
 CHUNK_SIZE = 256 * 1024
+_CHANGED = "The file changed while it was being stored; nothing was saved. Attach it again."
 
 
 def _chunk_column(idx: int, count: int) -> str:
@@ -28,27 +29,45 @@ def _chunk_column(idx: int, count: int) -> str:
 
 
 def put_blob(session: Session, data: bytes | BinaryIO | Iterable[bytes], *, size: int | None = None) -> Blob:
-    """Store content encrypted in chunks; returns the flushed `Blob` (its `sha256` is of the plaintext)."""
+    """Store content encrypted in chunks; returns the flushed `Blob` (its `sha256` is of the plaintext).
+
+    With `size` known (or bytes given) chunks stream straight to the database, so a large file is never held
+    whole in memory; otherwise the content is gathered first to learn the chunk count.
+    """
     from hmis_desktop.store.store import Store
 
     store = Store.of(session)
     cipher = store.require_keys().cipher
-    chunks = list(_chunks(data))
-    total = sum(len(c) for c in chunks)
-    if size is not None and size != total:
-        raise ValueError("content size changed while reading")
-    blob_id = new_id()
-    digest = hashlib.sha256()
-    count = max(1, len(chunks))
-    for idx, chunk in enumerate(chunks or [b""]):
-        digest.update(chunk)
-        ct = cipher.encrypt(chunk, "blob_chunks", _chunk_column(idx, count), blob_id)
-        session.add(BlobChunk(blob_id=blob_id, idx=idx, data=ct))
+    if isinstance(data, bytes | bytearray | memoryview):
+        size = len(data)
+    chunks: Iterable[bytes] = _chunks(data)
+    if size is None:
+        gathered = list(chunks)
+        size, chunks = sum(len(c) for c in gathered), gathered
+    count = max(1, -(-size // CHUNK_SIZE))
     blob = Blob(
-        id=blob_id, size=total, chunk_size=CHUNK_SIZE, chunk_count=count, created_at=store.clock.now()
+        id=new_id(), size=size, chunk_size=CHUNK_SIZE, chunk_count=count, created_at=store.clock.now()
     )
-    blob.sha256 = digest.digest()
     session.add(blob)
+    session.flush()
+    digest = hashlib.sha256()
+    total, idx = 0, 0
+    for idx, chunk in enumerate(chunks):  # noqa: B007 - idx is read after the loop
+        if idx >= count:
+            raise StoreError(_CHANGED)
+        digest.update(chunk)
+        total += len(chunk)
+        ct = cipher.encrypt(chunk, "blob_chunks", _chunk_column(idx, count), blob.id)
+        session.execute(insert(BlobChunk).values(blob_id=blob.id, idx=idx, data=ct))
+    if size == 0:
+        session.execute(
+            insert(BlobChunk).values(
+                blob_id=blob.id, idx=0, data=cipher.encrypt(b"", "blob_chunks", _chunk_column(0, 1), blob.id)
+            )
+        )
+    elif total != size:
+        raise StoreError(_CHANGED)
+    blob.sha256 = digest.digest()
     session.flush()
     return blob
 

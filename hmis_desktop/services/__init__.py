@@ -1,0 +1,1 @@
+"""Domain services: patients, catalogue, invoices, payments, billing reports (headless, no Qt)."""
