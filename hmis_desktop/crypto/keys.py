@@ -224,7 +224,9 @@ def slot_aad_from_header(slot: dict[str, object]) -> bytes:
 def unwrap_recovery_slot(raw: bytes, slot: dict[str, object]) -> bytes:
     """Unwrap RK from a recovery slot copied into a backup header (raises InvalidTag if wrong)."""
     salt = base64.b64decode(str(slot["salt"]))
-    return unwrap(_recovery_kek(raw, salt), base64.b64decode(str(slot["wrapped"])), slot_aad_from_header(slot))
+    return unwrap(
+        _recovery_kek(raw, salt), base64.b64decode(str(slot["wrapped"])), slot_aad_from_header(slot)
+    )
 
 
 # --- data keys -----------------------------------------------------------------------------------

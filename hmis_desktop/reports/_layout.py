@@ -17,11 +17,24 @@ from babel.numbers import format_currency, format_decimal
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Image, Paragraph
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    Image,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from hmis_desktop.reports import fonts
+from hmis_desktop.reports.model import ClinicHeader
 
 log = logging.getLogger(__name__)
 
@@ -146,25 +159,53 @@ def _aligned(style: ParagraphStyle, alignment: int) -> ParagraphStyle:
     return replace_style(style, f"{style.name}_{alignment}", alignment=alignment)
 
 
-def para(text: str, style: ParagraphStyle, *, bold: bool = False, width: float | None = None) -> Paragraph:
-    """A Paragraph for text in any script; right-to-left text is right-aligned unless the style centres it.
+def para(
+    text: str,
+    style: ParagraphStyle,
+    *,
+    bold: bool = False,
+    width: float | None = None,
+    rtl_right: bool = True,
+) -> Paragraph:
+    """A Paragraph for text in any script; right-to-left text is right-aligned unless ``rtl_right`` is False.
 
     ``width`` is the width the paragraph will get, so that right-to-left text can be wrapped correctly.
     """
     text = fonts.clean(text)
-    if fonts.is_rtl(text) and style.alignment in (TA_LEFT,):
+    if rtl_right and style.alignment == TA_LEFT and fonts.is_rtl(text):
         style = _aligned(style, TA_RIGHT)
     return Paragraph(fonts.markup(text, bold=bold, width=width, size=style.fontSize), style)
 
 
 def cell(
-    text: str, style: ParagraphStyle, *, bold: bool = False, width: float | None = None
+    text: str,
+    style: ParagraphStyle,
+    *,
+    bold: bool = False,
+    width: float | None = None,
+    rtl_right: bool = True,
 ) -> str | Paragraph:
-    """A table cell: the plain string when the table's font can draw it (fast), else a Paragraph."""
+    """A table cell: the plain string when the table's font draws it on one line (fast), else a Paragraph.
+
+    ``width`` is the room inside the cell; without it the text is assumed to fit.
+    """
     text = fonts.clean(text)
-    if "\n" not in text and fonts.is_plain(text):
+    if (
+        "\n" not in text
+        and fonts.is_plain(text)
+        and (width is None or stringWidth(text, style.fontName, style.fontSize) <= width)
+    ):
         return text
-    return para(text, style, bold=bold, width=width)
+    return para(text, style, bold=bold, width=width, rtl_right=rtl_right)
+
+
+def table_style(commands: list[tuple[Any, ...]]) -> TableStyle:
+    """A TableStyle whose cells default to the embedded font.
+
+    reportlab's default cell font is Helvetica, which is never embedded: set it even for cells that
+    only hold paragraphs, so no unembedded font is referenced by the PDF.
+    """
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), fonts.SANS), *commands])
 
 
 def logo(data: bytes | None, max_width: float, max_height: float) -> Image | None:
@@ -183,6 +224,125 @@ def logo(data: bytes | None, max_width: float, max_height: float) -> Image | Non
     image = Image(io.BytesIO(data), width=width * scale, height=height * scale)
     image.hAlign = "LEFT"
     return image
+
+
+_FLUSH = [
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+    ("TOPPADDING", (0, 0), (-1, -1), 0),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+]
+
+
+def clinic_block(clinic: ClinicHeader, width: float, *, logo_height: float = 18 * mm) -> list[Flowable]:
+    """Logo, clinic name, address, tax id and contact, stacked for the top-left of a page."""
+    st = styles()
+    parts: list[Flowable] = []
+    image = logo(clinic.logo_png, width * 0.6, logo_height)
+    if image is not None:
+        parts += [image, Spacer(1, 2.5 * mm)]
+    parts.append(para(clinic.name, st["clinic"], bold=True, width=width, rtl_right=False))
+    details = [clinic.address] if clinic.address else []
+    if clinic.tax_id:
+        details.append(f"Tax ID: {clinic.tax_id}")
+    contact = "  ·  ".join(x for x in (clinic.phone, clinic.email) if x)
+    if contact:
+        details.append(contact)
+    if details:
+        parts.append(para("\n".join(details), st["small"], width=width, rtl_right=False))
+    return parts
+
+
+def key_values(rows: list[tuple[str, str]], width: float) -> Table:
+    """A right-aligned block of labels and values (document number, dates, status)."""
+    st = styles()
+    label_w = width * 0.45
+    data = [[cell(k, st["small_right"]), cell(v, st["cell_right"], width=width - label_w)] for k, v in rows]
+    table = Table(data, colWidths=[label_w, width - label_w], hAlign="RIGHT")
+    table.setStyle(
+        table_style(
+            [
+                ("FONT", (0, 0), (0, -1), fonts.SANS, 8),
+                ("TEXTCOLOR", (0, 0), (0, -1), MUTED),
+                ("FONT", (1, 0), (1, -1), fonts.SANS, 8.5),
+                ("ALIGN", (0, 0), (-1, -1), "RIGHT"),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (0, -1), 8),
+                ("RIGHTPADDING", (1, 0), (1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+            ]
+        )
+    )
+    return table
+
+
+def report_header(clinic: ClinicHeader, title: str, meta: list[tuple[str, str]], width: float) -> Table:
+    """The first-page header: clinic on the left; the title and its key facts on the right."""
+    st = styles()
+    left_w = width * 0.56
+    right_w = width - left_w
+    title_style = _aligned(st["title"], TA_RIGHT)
+    right: list[Flowable] = [Paragraph(title, title_style), Spacer(1, 3 * mm), key_values(meta, right_w)]
+    table = Table([[clinic_block(clinic, left_w - 6 * mm), right]], colWidths=[left_w, right_w])
+    table.setStyle(table_style(_FLUSH))
+    return table
+
+
+def flush_table(rows: list[list[Any]], widths: list[float], *extra: tuple[Any, ...]) -> Table:
+    """A layout-only table (no padding, top-aligned) for placing blocks side by side."""
+    table = Table(rows, colWidths=widths)
+    table.setStyle(table_style([*_FLUSH, *extra]))
+    return table
+
+
+def figure_box(
+    label: str,
+    value: str,
+    width: float,
+    *,
+    note: str = "",
+    color: colors.Color = ACCENT,
+    align: int = TA_RIGHT,
+    value_size: float = 17,
+) -> Table:
+    """A tinted box with a small label, one large figure and an optional note (balance due, day totals)."""
+    st = styles()
+    label_style = replace_style(st["label"], "fig_label", textColor=color, alignment=align)
+    value_style = replace_style(
+        st["title"],
+        "fig_value",
+        fontSize=value_size,
+        leading=value_size * 1.25,
+        textColor=INK,
+        alignment=align,
+    )
+    note_style = replace_style(st["small"], "fig_note", alignment=align)
+    rows: list[list[Any]] = [
+        [Paragraph(label, label_style)],
+        [para(value, value_style, bold=True, width=width - 20)],
+    ]
+    if note:
+        rows.append([para(note, note_style, width=width - 20)])
+    tint = colors.Color(color.red, color.green, color.blue, alpha=0.09)
+    box = Table(rows, colWidths=[width], hAlign="RIGHT" if align == TA_RIGHT else "LEFT")
+    box.setStyle(
+        table_style(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), tint),
+                ("LINEBEFORE", (0, 0), (0, -1), 3, color),
+                ("LEFTPADDING", (0, 0), (-1, -1), 10),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 10),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                ("TOPPADDING", (0, 0), (-1, 0), 7),
+                ("BOTTOMPADDING", (0, -1), (-1, -1), 8),
+            ]
+        )
+    )
+    return box
 
 
 @dataclass(frozen=True)
@@ -224,7 +384,7 @@ class GroupMark(Flowable):
 
     def draw(self) -> None:
         """Tag the page being drawn with this group."""
-        self.canv.hmis_group = self.group  # type: ignore[attr-defined]
+        self.canv.hmis_group = self.group
 
 
 class NumberedCanvas(Canvas):
@@ -282,8 +442,11 @@ def stamp(canvas: Canvas, info: PageInfo, text: str, color: colors.Color, *, siz
     canvas.setLineWidth(2)
     canvas.setFont(fonts.SANS_BOLD, size)
     width = canvas.stringWidth(text, fonts.SANS_BOLD, size)
-    canvas.drawString(-width / 2, -size * 0.35, text)
-    canvas.roundRect(-width / 2 - 14, -size * 0.55, width + 28, size * 1.05, 10, stroke=1, fill=0)
+    # Noto Sans caps are 0.714 em tall: centre them on the page centre, with even room inside the frame.
+    canvas.drawString(-width / 2, -size * 0.357, text)
+    canvas.roundRect(
+        -width / 2 - size * 0.2, -size * 0.56, width + size * 0.4, size * 1.12, size * 0.1, stroke=1, fill=0
+    )
     canvas.restoreState()
 
 
@@ -300,3 +463,48 @@ def page_footer(
     fonts.draw_text(
         canvas, info.width - margin, baseline, f"Page {info.number} of {info.count}", size, align="right"
     )
+
+
+def simple_doc(
+    buffer: io.BytesIO,
+    pagesize: tuple[float, float],
+    *,
+    margins: tuple[float, float, float, float],
+    title: str,
+    author: str,
+) -> BaseDocTemplate:
+    """A one-frame document with neutral metadata; ``margins`` are (left, right, top, bottom).
+
+    The frame has no padding, so tables sized to the text width fit exactly. Metadata carries only what
+    the caller passes as ``title`` (never a patient's name: PHI must not leak into file properties).
+    """
+    left, right, top, bottom = margins
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=pagesize,
+        leftMargin=left,
+        rightMargin=right,
+        topMargin=top,
+        bottomMargin=bottom,
+        title=title,
+        author=author,
+        subject=title,
+        creator=PRODUCER,
+        producer=PRODUCER,
+        keywords="",
+        pageCompression=1,
+        initialFontName=fonts.SANS,
+    )
+    width, height = pagesize
+    frame = Frame(
+        left,
+        bottom,
+        width - left - right,
+        height - top - bottom,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+    return doc

@@ -41,7 +41,8 @@ _FILES = {
     ARABIC_BOLD: "NotoSansArabic-Bold.ttf",
     MONO: "NotoSansMono-Bold.ttf",
     # DroidSansFallbackFull has CJK Extension A but no Hangul syllables; the smaller DroidSansFallback has
-    # all 11,172 of them, so Korean names fall through to it.
+    # all 11,172 of them, so Korean names fall through to it. The Full file's PostScript name was changed
+    # to DroidSansFallbackFull (resources/fonts/README.md): reportlab merges fonts that share one.
     CJK: "DroidSansFallbackFull.ttf",
     CJK_HANGUL: "DroidSansFallback.ttf",
 }
@@ -95,9 +96,16 @@ def _load(names: tuple[str, ...]) -> None:
             raise FontsMissingError(
                 f"PDF font {path.name} is missing from {FONTS_DIR}; reinstall the application"
             )
-        font = TTFont(name, str(path))
-        pdfmetrics.registerFont(font)
-        _loaded[name] = font
+        pdfmetrics.registerFont(TTFont(name, str(path)))
+        # reportlab shares one font object between names whose files have the same PostScript name, so
+        # ask it what it will really draw with (our files' PostScript names are all distinct).
+        registered = pdfmetrics.getFont(name)
+        if Path(registered.face.filename).name != path.name:
+            raise FontsMissingError(
+                f"PDF font {name} resolves to {registered.face.filename}: a font with the same PostScript name "
+                "was registered earlier in this process"
+            )
+        _loaded[name] = registered
 
 
 def ensure_fonts() -> None:
@@ -184,9 +192,12 @@ def _is_strong(ch: str) -> bool:
 
 
 def clean(text: str) -> str:
-    """NFC-normalise and drop characters that must not be drawn (controls, bidi marks)."""
+    """NFC-normalise and drop characters that must not be drawn (controls; bidi marks in left-to-right text)."""
     text = unicodedata.normalize("NFC", text)
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").replace("\t", " ")
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").replace("\t", " ")
+    # babel puts RLM/ALM in some locales' numbers and dates ("\u200f-1,234.50 US$"); with no right-to-left
+    # letter around they change nothing we draw, and would otherwise ride along as invisible glyphs.
+    return text if has_rtl(text) else text.translate(_INVISIBLE)
 
 
 def has_rtl(text: str) -> bool:
@@ -259,7 +270,10 @@ def text_width(text: str, size: float, *, bold: bool = False) -> float:
     """Width in points of the widest line of ``text`` at ``size``."""
     widest = 0.0
     for line in text.split("\n"):
-        width = sum(pdfmetrics.stringWidth(r.text, r.font, size) for r in line_runs(line, bold=bold))
+        if is_plain(line):  # the common case, without building runs
+            width = pdfmetrics.stringWidth(line, SANS_BOLD if bold else SANS, size)
+        else:
+            width = sum(pdfmetrics.stringWidth(r.text, r.font, size) for r in line_runs(line, bold=bold))
         widest = max(widest, width)
     return widest
 

@@ -51,8 +51,8 @@ def put_blob(session: Session, data: bytes | BinaryIO | Iterable[bytes], *, size
     session.add(blob)
     session.flush()
     digest = hashlib.sha256()
-    total, idx = 0, 0
-    for idx, chunk in enumerate(chunks):  # noqa: B007 - idx is read after the loop
+    total = 0
+    for idx, chunk in enumerate(chunks):
         if idx >= count:
             raise StoreError(_CHANGED)
         digest.update(chunk)

@@ -270,6 +270,8 @@ class PatientMerge(Base):
     kept_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
     merged_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
     moved: Mapped[dict[str, Any]]  # {"invoices": [ids], "documents": [ids]}
+    reason_ct: Mapped[bytes | None] = Ct()
+    reason = Encrypted(enc.STR)  # free text may name the patient, so it is encrypted
     merged_at: Mapped[datetime]
     merged_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     undone_at: Mapped[datetime | None]

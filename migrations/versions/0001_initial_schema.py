@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 05:22:44.938771
+Create Date: 2026-11-24 05:31:34.277962
 """
 
 from collections.abc import Sequence
@@ -250,6 +250,7 @@ def upgrade() -> None:
     sa.Column('kept_id', sa.Uuid(), nullable=False),
     sa.Column('merged_id', sa.Uuid(), nullable=False),
     sa.Column('moved', sa.JSON(), nullable=False),
+    sa.Column('reason_ct', sa.LargeBinary(), nullable=True),
     sa.Column('merged_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('merged_by', sa.Uuid(), nullable=True),
     sa.Column('undone_at', hmis_desktop.store.types.UTCDateTime(timezone=True), nullable=True),
