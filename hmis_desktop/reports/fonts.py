@@ -71,6 +71,8 @@ _INVISIBLE = dict.fromkeys(
         *range(0x2066, 0x206A),
     ]
 )
+# C0/C1 controls other than tab and newline (category Cc).
+_CONTROLS_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _RTL_RE = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]")
 
 
@@ -193,8 +195,9 @@ def _is_strong(ch: str) -> bool:
 
 def clean(text: str) -> str:
     """NFC-normalise and drop characters that must not be drawn (controls; bidi marks in left-to-right text)."""
-    text = unicodedata.normalize("NFC", text)
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").replace("\t", " ")
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    text = _CONTROLS_RE.sub("", text).replace("\t", " ")
     # babel puts RLM/ALM in some locales' numbers and dates ("\u200f-1,234.50 US$"); with no right-to-left
     # letter around they change nothing we draw, and would otherwise ride along as invisible glyphs.
     return text if has_rtl(text) else text.translate(_INVISIBLE)
