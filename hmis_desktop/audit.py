@@ -14,7 +14,8 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -122,7 +123,8 @@ def record_many(
     rows = []
     for e in events:
         seq += 1
-        ev = AuditEvent(
+        # A plain namespace, not an ORM object: same canonical form and MAC, a third of the cost per event.
+        ev = SimpleNamespace(
             seq=seq,
             id=new_id(),
             at=at,
@@ -135,8 +137,8 @@ def record_many(
             detail=dict(e.get("detail") or {}),
             mac=None,
         )
-        mac = ev.mac = _mac(key, mac, ev)
-        rows.append({c.key: getattr(ev, c.key) for c in AuditEvent.__table__.columns})
+        mac = ev.mac = _mac(key, mac, cast(AuditEvent, ev))
+        rows.append(vars(ev))
     session.execute(insert(AuditEvent), rows)
     head.seq, head.mac = seq, mac
     session.flush()
