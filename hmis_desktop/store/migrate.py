@@ -29,7 +29,8 @@ def alembic_config() -> Config:
 
 def _assigned(tree: ast.Module, name: str) -> object:
     for node in tree.body:
-        target, value = None, None
+        target: ast.expr | None = None
+        value: ast.expr | None = None
         if isinstance(node, ast.AnnAssign):
             target, value = node.target, node.value
         elif isinstance(node, ast.Assign) and len(node.targets) == 1:
