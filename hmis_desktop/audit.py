@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
 from hmis_desktop.crypto.primitives import hmac256
@@ -80,13 +80,22 @@ def record(
     actor_id: uuid.UUID | None = None,
     actor_role: str | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction. `key` None stores it unsealed (see module doc)."""
-    head = _head(session)
-    if key is not None:
-        _seal_pending(session, key, head)
-    last_seq = session.scalar(select(func.max(AuditEvent.seq))) or 0
+    """Append one event in the caller's transaction. `key` None stores it unsealed (see module doc).
+
+    The first event of a transaction locks the chain head and reads the last sequence; later events of the
+    same transaction reuse both (the lock is held until commit), so an action that audits three things costs
+    one round trip for the chain, and the inserts go out together at flush.
+    """
+    tail = session.info.get(_TAIL)
+    if tail is None:
+        head = _head(session)
+        last_seq = session.scalar(select(func.max(AuditEvent.seq))) or 0
+        if key is not None and last_seq > head.seq:
+            _seal_pending(session, key, head)
+        tail = session.info[_TAIL] = _Tail(head, max(head.seq, last_seq))
+    tail.seq += 1
     ev = AuditEvent(
-        seq=max(head.seq, last_seq) + 1,
+        seq=tail.seq,
         id=new_id(),
         at=at,
         actor_id=actor.user_id if actor else actor_id,
@@ -99,11 +108,27 @@ def record(
         mac=None,
     )
     if key is not None:
-        ev.mac = _mac(key, head.mac, ev)
-        head.seq, head.mac = ev.seq, ev.mac
+        if tail.head.seq != tail.seq - 1:  # unsealed events precede this one in this transaction
+            _seal_pending(session, key, tail.head)
+        ev.mac = _mac(key, tail.head.mac, ev)
+        tail.head.seq, tail.head.mac = ev.seq, ev.mac
     session.add(ev)
-    session.flush()
     return ev
+
+
+@dataclass
+class _Tail:
+    head: AuditHead
+    seq: int
+
+
+_TAIL = "hmis_audit_tail"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_tail(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_TAIL, None)
 
 
 def record_many(
@@ -115,6 +140,8 @@ def record_many(
     """
     if not events:
         return 0
+    session.flush()
+    session.info.pop(_TAIL, None)
     head = _head(session)
     _seal_pending(session, key, head)
     session.flush()
