@@ -45,13 +45,60 @@ CATALOGUE = (
     ("PHARM", "Dispensing fee", "150", "16"),
 )
 GIVEN = (
-    "Amina", "John", "Grace", "Peter", "Wanjiru", "Otieno", "Fatuma", "David", "Mary", "Joseph", "Aisha", "Samuel",
-    "Esther", "Daniel", "Njeri", "Brian", "Mercy", "Kevin", "Faith", "Hassan", "Zawadi", "Ali", "Lucy", "Moses",
-    "Jon", "Sarah", "Ibrahim", "Ruth", "Paul", "Halima",
+    "Amina",
+    "John",
+    "Grace",
+    "Peter",
+    "Wanjiru",
+    "Otieno",
+    "Fatuma",
+    "David",
+    "Mary",
+    "Joseph",
+    "Aisha",
+    "Samuel",
+    "Esther",
+    "Daniel",
+    "Njeri",
+    "Brian",
+    "Mercy",
+    "Kevin",
+    "Faith",
+    "Hassan",
+    "Zawadi",
+    "Ali",
+    "Lucy",
+    "Moses",
+    "Jon",
+    "Sarah",
+    "Ibrahim",
+    "Ruth",
+    "Paul",
+    "Halima",
 )
 FAMILY = (
-    "Otieno", "Kamau", "Mwangi", "Ochieng", "Wanjiku", "Mohamed", "Smith", "Njoroge", "Kiprop", "Achieng", "Omondi",
-    "Hassan", "Mutua", "Kariuki", "Chebet", "Abdi", "Juma", "Wafula", "Nyambura", "Kimani", "Smyth", "Odhiambo",
+    "Otieno",
+    "Kamau",
+    "Mwangi",
+    "Ochieng",
+    "Wanjiku",
+    "Mohamed",
+    "Smith",
+    "Njoroge",
+    "Kiprop",
+    "Achieng",
+    "Omondi",
+    "Hassan",
+    "Mutua",
+    "Kariuki",
+    "Chebet",
+    "Abdi",
+    "Juma",
+    "Wafula",
+    "Nyambura",
+    "Kimani",
+    "Smyth",
+    "Odhiambo",
 )
 SPECIAL = (
     ("Zoë", "Núñez-Ångström", "female"),
@@ -97,10 +144,20 @@ def _png(size: int = 96) -> bytes:
         rows.append(bytes(row))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     ihdr = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"".join(rows))) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _lab_pdf(title: str, lines: list[str]) -> bytes:
@@ -123,7 +180,19 @@ def _lab_pdf(title: str, lines: list[str]) -> bytes:
 def _patients_csv(n: int, rng: random.Random, today: date) -> str:
     out = io.StringIO()
     w = csv.writer(out)
-    w.writerow(["given_name", "family_name", "sex", "birth_date", "phone", "email", "address", "national_id", "notes"])
+    w.writerow(
+        [
+            "given_name",
+            "family_name",
+            "sex",
+            "birth_date",
+            "phone",
+            "email",
+            "address",
+            "national_id",
+            "notes",
+        ]
+    )
     used_ids: set[str] = set()
     for i in range(n):
         if i < len(SPECIAL):
@@ -138,7 +207,11 @@ def _patients_csv(n: int, rng: random.Random, today: date) -> str:
             while not nid or nid in used_ids:
                 nid = str(rng.randint(10_000_000, 39_999_999))
             used_ids.add(nid)
-        email = f"{given.lower()}.{family.lower()}{i}@example.org" if given.isascii() and family.isascii() and rng.random() < 0.4 else ""
+        email = (
+            f"{given.lower()}.{family.lower()}{i}@example.org"
+            if given.isascii() and family.isascii() and rng.random() < 0.4
+            else ""
+        )
         address = f"P.O. Box {rng.randint(100, 9999)}, Nairobi" if rng.random() < 0.6 else ""
         w.writerow([given, family, sex, dob.isoformat(), phone, email, address, nid, ""])
     return out.getvalue()
@@ -182,17 +255,23 @@ def ensure_demo(profile_dir: Path, *, patients: int = 300, seed: int = 7) -> Dem
         store.close()
 
 
-def _populate(store: Store, admin: Actor, rng: random.Random, n: int, clock: FakeClock, end: datetime) -> None:
+def _populate(
+    store: Store, admin: Actor, rng: random.Random, n: int, clock: FakeClock, end: datetime
+) -> None:
     from hmis_desktop.services import catalogue, documents, invoices, patient_io, payments
 
     with store.session() as s:
         for username, name, role, password in USERS:
-            auth.create_user(s, actor=admin, username=username, display_name=name, role=role, password=password)
+            auth.create_user(
+                s, actor=admin, username=username, display_name=name, role=role, password=password
+            )
         logo = blobs.put_blob(s, _png())
         settings_mod.update(s, actor=admin, values={"clinic.logo_blob_id": str(logo.id)})
         services = [
             catalogue.create_service(
-                s, actor=admin, data=catalogue.ServiceCreate(code=c, name=nm, price=Decimal(p), tax_rate=Decimal(t))
+                s,
+                actor=admin,
+                data=catalogue.ServiceCreate(code=c, name=nm, price=Decimal(p), tax_rate=Decimal(t)),
             )
             for c, nm, p, t in CATALOGUE
         ]
@@ -205,9 +284,13 @@ def _populate(store: Store, admin: Actor, rng: random.Random, n: int, clock: Fak
     for i, pid in enumerate(visits):
         clock.advance((step).total_seconds())
         picks = rng.sample(services, k=rng.randint(1, 4))
-        lines = [invoices.LineInput(service_id=svc.id, quantity=Decimal(rng.choice((1, 1, 1, 2)))) for svc in picks]
+        lines = [
+            invoices.LineInput(service_id=svc.id, quantity=Decimal(rng.choice((1, 1, 1, 2)))) for svc in picks
+        ]
         with store.session() as s:
-            draft = invoices.create_draft(s, actor=admin, data=invoices.InvoiceCreate(patient_id=pid, lines=lines))
+            draft = invoices.create_draft(
+                s, actor=admin, data=invoices.InvoiceCreate(patient_id=pid, lines=lines)
+            )
             fate = rng.random() if i >= 5 else (0.1, 0.5, 0.8, 0.97, 0.99)[i]
             if fate < 0.08:
                 continue  # stays a draft
@@ -216,9 +299,17 @@ def _populate(store: Store, admin: Actor, rng: random.Random, n: int, clock: Fak
                 continue  # unpaid
             method = rng.choice(("cash", "cash", "card", "insurance", "bank_transfer"))
             if fate < 0.55:
-                payments.take_payment(s, actor=admin, invoice_id=inv.id, amount=(inv.total / 2).quantize(Decimal("1")), method=method)
+                payments.take_payment(
+                    s,
+                    actor=admin,
+                    invoice_id=inv.id,
+                    amount=(inv.total / 2).quantize(Decimal("1")),
+                    method=method,
+                )
             elif fate < 0.95:
-                payments.take_payment(s, actor=admin, invoice_id=inv.id, amount=inv.total, method=method, reference="")
+                payments.take_payment(
+                    s, actor=admin, invoice_id=inv.id, amount=inv.total, method=method, reference=""
+                )
             elif i % 2:
                 invoices.void_invoice(s, actor=admin, invoice_id=inv.id, reason="Billed to the wrong patient")
             else:
@@ -230,7 +321,9 @@ def _populate(store: Store, admin: Actor, rng: random.Random, n: int, clock: Fak
                 s,
                 actor=admin,
                 patient_id=pid,
-                source=_lab_pdf("Laboratory result", ["Full blood count", "Haemoglobin 13.2 g/dL", "WBC 6.1 x10^9/L"]),
+                source=_lab_pdf(
+                    "Laboratory result", ["Full blood count", "Haemoglobin 13.2 g/dL", "WBC 6.1 x10^9/L"]
+                ),
                 filename="lab-result.pdf",
                 title="Full blood count",
                 category="lab_result",
@@ -239,7 +332,12 @@ def _populate(store: Store, admin: Actor, rng: random.Random, n: int, clock: Fak
             docs += 1
     with store.session() as s:
         documents.attach_document(
-            s, actor=admin, patient_id=ids[0], source=_png(160), filename="id-card.png", title="National ID (scan)",
+            s,
+            actor=admin,
+            patient_id=ids[0],
+            source=_png(160),
+            filename="id-card.png",
+            title="National ID (scan)",
             category="identity",
         )
 

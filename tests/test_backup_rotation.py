@@ -25,7 +25,13 @@ def _patients(store: Store, n: int, prefix: str = "Name") -> list[Patient]:
     made = []
     with store.session() as s:
         for i in range(n):
-            p = Patient(given_name=f"{prefix}{i}", family_name="Okafor", notes=f"note {i}", created_at=now, updated_at=now)
+            p = Patient(
+                given_name=f"{prefix}{i}",
+                family_name="Okafor",
+                notes=f"note {i}",
+                created_at=now,
+                updated_at=now,
+            )
             s.add(p)
             made.append(p)
     return made
@@ -42,7 +48,9 @@ def kit(tmp_path: Path, clock: FakeClock) -> tuple[Store, Actor, str]:
     return store, admin_actor(store), recovery
 
 
-def test_backup_and_restore_round_trip_keeps_the_replaced_store(kit: tuple[Store, Actor, str], tmp_path: Path) -> None:
+def test_backup_and_restore_round_trip_keeps_the_replaced_store(
+    kit: tuple[Store, Actor, str], tmp_path: Path
+) -> None:
     store, admin, _ = kit
     _patients(store, 3, "Before")
     (tmp_path / "bk").mkdir()
@@ -66,13 +74,17 @@ def test_backup_and_restore_round_trip_keeps_the_replaced_store(kit: tuple[Store
     old.close()
 
 
-def test_restore_with_the_recovery_key_into_a_new_profile(kit: tuple[Store, Actor, str], tmp_path: Path) -> None:
+def test_restore_with_the_recovery_key_into_a_new_profile(
+    kit: tuple[Store, Actor, str], tmp_path: Path
+) -> None:
     store, admin, recovery = kit
     _patients(store, 2)
     info = backup.create_backup(store, actor=admin, dest=tmp_path / "b.hmisbak")
     store.close()
     with pytest.raises(WrongKey):
-        backup.restore_backup(info.path, tmp_path / "new", recovery_key="0000-0000-0000-0000-0000-0000-0000-0000")
+        backup.restore_backup(
+            info.path, tmp_path / "new", recovery_key="0000-0000-0000-0000-0000-0000-0000-0000"
+        )
     assert not (tmp_path / "new" / "store.db").exists()
     backup.restore_backup(info.path, tmp_path / "new", recovery_key=recovery)
     fresh = Store.open(tmp_path / "new")
@@ -102,7 +114,9 @@ def test_damaged_backup_replaces_nothing(kit: tuple[Store, Actor, str], tmp_path
     assert not list(store.profile.path.glob(".restore-*"))
 
 
-def test_wrong_password_and_foreign_store_are_refused(kit: tuple[Store, Actor, str], tmp_path: Path, clock: FakeClock) -> None:
+def test_wrong_password_and_foreign_store_are_refused(
+    kit: tuple[Store, Actor, str], tmp_path: Path, clock: FakeClock
+) -> None:
     store, admin, _ = kit
     info = backup.create_backup(store, actor=admin, dest=tmp_path / "b.hmisbak")
     store.close()
@@ -117,7 +131,14 @@ def test_wrong_password_and_foreign_store_are_refused(kit: tuple[Store, Actor, s
 def test_only_permitted_roles_back_up(kit: tuple[Store, Actor, str], tmp_path: Path) -> None:
     store, admin, _ = kit
     with store.session() as s:
-        auth.create_user(s, actor=admin, username="drkim", display_name="Dr Kim", role=Role.DOCTOR, password="Front-Desk-77x")
+        auth.create_user(
+            s,
+            actor=admin,
+            username="drkim",
+            display_name="Dr Kim",
+            role=Role.DOCTOR,
+            password="Front-Desk-77x",
+        )
     doc = auth.login(store, "drkim", "Front-Desk-77x")
     with pytest.raises(PermissionDenied):
         backup.create_backup(store, actor=doc, dest=tmp_path / "x.hmisbak")
@@ -172,7 +193,9 @@ def test_verify_store_reports_the_place_of_a_bad_value(store: Store, admin: Acto
 
     (p,) = _patients(store, 1)
     with store.session() as s:
-        s.execute(update(Patient).where(Patient.id == p.id).values(notes_ct=b"\x01\x00\x00\x00\x01" + b"\x00" * 40))
+        s.execute(
+            update(Patient).where(Patient.id == p.id).values(notes_ct=b"\x01\x00\x00\x00\x01" + b"\x00" * 40)
+        )
     check = rotation.verify_store(store, actor=admin)
     assert not check.ok
     assert check.values.bad == [("patients", "notes", p.id.hex)]

@@ -12,7 +12,9 @@ import pytest
 from tests.conftest import ADMIN_PASSWORD
 
 
-def run(profile: Path, *args: str, password: str | None = ADMIN_PASSWORD, **env: str) -> subprocess.CompletedProcess[str]:
+def run(
+    profile: Path, *args: str, password: str | None = ADMIN_PASSWORD, **env: str
+) -> subprocess.CompletedProcess[str]:
     e = {k: v for k, v in os.environ.items() if not k.startswith("HMIS_")}
     e["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"  # a headless PC without a keyring
     if password is not None:
@@ -34,7 +36,9 @@ def profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     r = run(path, "init", "--clinic-name", "Sunrise Clinic", "--region", "KE", "--currency", "KES")
     assert r.returncode == 0, r.stderr
     assert "RECOVERY KEY" in r.stdout and "No OS keyring" in r.stdout
-    key_line = [line.strip() for line in r.stdout.splitlines() if line.count("-") == 7 and len(line.strip()) == 39]
+    key_line = [
+        line.strip() for line in r.stdout.splitlines() if line.count("-") == 7 and len(line.strip()) == 39
+    ]
     assert len(key_line) == 1
     (path.parent / "recovery.txt").write_text(key_line[0])
     return path
@@ -48,7 +52,17 @@ def test_info_shows_the_store_without_secrets(profile: Path) -> None:
 
 
 def test_users_add_list_disable(profile: Path) -> None:
-    r = run(profile, "users", "add", "fatma", "--role", "front_desk", "--name", "Fatma Ali", HMIS_NEW_PASSWORD="Front-Desk-77x")
+    r = run(
+        profile,
+        "users",
+        "add",
+        "fatma",
+        "--role",
+        "front_desk",
+        "--name",
+        "Fatma Ali",
+        HMIS_NEW_PASSWORD="Front-Desk-77x",
+    )
     assert r.returncode == 0, r.stderr
     r = run(profile, "users", "list")
     assert "fatma" in r.stdout and "front_desk" in r.stdout
@@ -79,7 +93,14 @@ def test_verify_backup_restore_rotate(profile: Path, tmp_path: Path) -> None:
     r = run(profile, "rotate-key")
     assert r.returncode == 0 and "retired keys [1]" in r.stdout, r.stdout + r.stderr
     recovery = (profile.parent / "recovery.txt").read_text()
-    r = run(profile, "restore", str(tmp_path / "b.hmisbak"), "--recovery", password=None, HMIS_RECOVERY_KEY=recovery)
+    r = run(
+        profile,
+        "restore",
+        str(tmp_path / "b.hmisbak"),
+        "--recovery",
+        password=None,
+        HMIS_RECOVERY_KEY=recovery,
+    )
     assert r.returncode == 0, r.stderr
     assert "kept at" in r.stdout
     r = run(profile, "verify")

@@ -10,7 +10,11 @@ import hmis_desktop
 
 
 def _modules() -> list[str]:
-    return sorted(m.name for m in pkgutil.walk_packages(hmis_desktop.__path__, "hmis_desktop.") if m.name != "hmis_desktop.__main__")
+    return sorted(
+        m.name
+        for m in pkgutil.walk_packages(hmis_desktop.__path__, "hmis_desktop.")
+        if m.name != "hmis_desktop.__main__"
+    )
 
 
 def test_every_core_module_imports_without_qt() -> None:

@@ -24,5 +24,7 @@ def test_demo_clinic(tmp_path: Path) -> None:
         kinds = set(s.scalars(select(Invoice.kind).distinct()))
         assert {"draft", "issued", "voided"} <= states and kinds == {"invoice", "credit_note"}
         assert s.scalar(select(func.count()).select_from(Payment)) > 0
-        assert s.scalar(select(func.count()).select_from(Document).where(Document.mime == "application/pdf")) > 0
+        assert (
+            s.scalar(select(func.count()).select_from(Document).where(Document.mime == "application/pdf")) > 0
+        )
     store.close()
