@@ -25,7 +25,11 @@ MIN_LEN = HEADER_LEN + NONCE_LEN + TAG_LEN
 
 def row_key(row_id: object) -> str:
     """Canonical text form of a row id for associated data."""
-    return row_id.hex if isinstance(row_id, uuid.UUID) else str(row_id)
+    if isinstance(row_id, uuid.UUID):
+        return row_id.hex
+    if isinstance(row_id, bytes | memoryview) and len(row_id) == 16:  # a UUID as SQLite stores it
+        return bytes(row_id).hex()
+    return str(row_id)
 
 
 def key_id_of(value: bytes) -> int:

@@ -24,14 +24,13 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
-    Uuid,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from hmis_desktop.ids import new_id
 from hmis_desktop.store import encrypted as enc
 from hmis_desktop.store.encrypted import Encrypted
-from hmis_desktop.store.types import Fixed4, UTCDateTime
+from hmis_desktop.store.types import CompactUuid, Fixed4, UTCDateTime
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -47,7 +46,7 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {
-        uuid.UUID: Uuid(),
+        uuid.UUID: CompactUuid(),
         datetime: UTCDateTime(),
         date: Date(),
         Decimal: Fixed4(),
@@ -212,7 +211,8 @@ class SearchToken(Base):
     kind: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     token: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     row_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    __table_args__ = (Index("ix_search_tokens_row_id", "row_id"),)
+    # WITHOUT ROWID: the primary-key B-tree is the table, so each token is written once, not twice.
+    __table_args__ = (Index("ix_search_tokens_row_id", "row_id"), {"sqlite_with_rowid": False})
 
 
 # --- clinic domain -------------------------------------------------------------------------------

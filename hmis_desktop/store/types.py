@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import BigInteger, DateTime, Dialect, LargeBinary, Uuid
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 SCALE = 10_000
 
@@ -58,3 +59,35 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class CompactUuid(TypeDecorator[uuid.UUID]):
+    """A UUID: 16 raw bytes on SQLite (half the size of SQLAlchemy's 32-character text, in every index
+    that holds one), the native `uuid` type on PostgreSQL."""
+
+    impl = LargeBinary(16)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """BLOB on SQLite, UUID elsewhere."""
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(LargeBinary(16))
+        return dialect.type_descriptor(Uuid(as_uuid=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        """UUID -> bytes on SQLite."""
+        if value is None:
+            return None
+        if not isinstance(value, uuid.UUID):
+            value = uuid.UUID(str(value))
+        return value.bytes if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> uuid.UUID | None:
+        """bytes -> UUID on SQLite."""
+        if value is None:
+            return None
+        if isinstance(value, uuid.UUID):
+            return value
+        if isinstance(value, bytes | memoryview):
+            return uuid.UUID(bytes=bytes(value))
+        return uuid.UUID(str(value))
