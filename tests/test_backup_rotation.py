@@ -200,3 +200,19 @@ def test_verify_store_reports_the_place_of_a_bad_value(store: Store, admin: Acto
     assert not check.ok
     assert check.values.bad == [("patients", "notes", p.id.hex)]
     assert check.audit_problems == []
+
+
+@pytest.mark.postgres
+def test_postgresql_backup_is_an_encrypted_pg_dump(tmp_path: Path, clock: FakeClock, pg_url: str) -> None:
+    store, recovery = make_store(tmp_path / "p", clock, url=pg_url)
+    admin = admin_actor(store)
+    _patients(store, 2, "Pg")
+    info = backup.create_backup(store, actor=admin, dest=tmp_path / "pg.hmisbak")
+    store.close()
+    assert info.kind == "postgresql"
+    assert b"PGDMP" not in info.path.read_bytes()
+    with pytest.raises(backup.BackupError, match="PostgreSQL"):
+        backup.restore_backup(info.path, tmp_path / "elsewhere", recovery_key=recovery)
+    out = tmp_path / "clinic.dump"
+    backup.decrypt_to(info.path, out, username=None, password=None, recovery_key=recovery)
+    assert out.read_bytes().startswith(b"PGDMP")  # ready for pg_restore (patient fields stay encrypted)
