@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 
 DB = "db"
 NET = "net"
-_WORKERS = {DB: 1, NET: 4}
+JOB = "job"  # long jobs (rotation, backup, import, batch export): their own worker, so the DB one stays free
+_WORKERS = {DB: 1, NET: 4, JOB: 1}
 LOCKED_PROPERTY = "hmis_locked"
 
 

@@ -24,7 +24,7 @@ from hmis_desktop.errors import StoreCorrupt
 from hmis_desktop.permissions import Role
 from hmis_desktop.store.models import User
 from hmis_desktop.store.store import Store
-from ui import ops, theme
+from ui import ops, screenshots_billing, screenshots_patients, theme
 from ui.app import PAGE_TYPES, Application, StoreErrorWindow
 from ui.first_run import FirstRunWizard
 from ui.login import LoginWindow
@@ -248,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         shoot(error, "store-error")
         error.close()
         app.close()
+    screenshots_patients.take(out, shoot)
+    screenshots_billing.take(out, shoot)
     ops.shutdown()
     # Tear windows down while the QApplication still exists (an exit-time teardown order can crash).
     for widget in QApplication.topLevelWidgets():

@@ -1,32 +1,23 @@
-"""The Admin page (administrators only): users, screen lock, clinic profile; more tabs in later releases."""
+"""The Admin page (administrators only): users, screen lock, clinic profile, catalogue, keys, backups, import."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from hmis_desktop.audit import Actor
 from hmis_desktop.permissions import Perm
 from hmis_desktop.store.store import Store
+from ui.pages.admin_backups import BackupsTab
+from ui.pages.admin_catalogue import CatalogueTab
 from ui.pages.admin_clinic import ClinicTab, SecurityTab
+from ui.pages.admin_import import ImportTab
+from ui.pages.admin_keys import KeysTab
 from ui.pages.admin_users import UsersTab
 from ui.pages.base import Page
-from ui.widgets import heading, hint
-
-
-def _coming(text: str) -> QWidget:
-    page = QWidget()
-    layout = QVBoxLayout(page)
-    layout.addWidget(hint(text))
-    soon = QLabel(QCoreApplication.translate("AdminPage", "Coming in a later release."))
-    soon.setObjectName("hint")
-    soon.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    layout.addStretch(1)
-    layout.addWidget(soon)
-    layout.addStretch(2)
-    return page
+from ui.widgets import heading
 
 
 class AdminPage(Page):
@@ -51,18 +42,14 @@ class AdminPage(Page):
         self.tabs.addTab(self.users, self.tr("&Users"))
         self.tabs.addTab(self.security, self.tr("&Screen lock"))
         self.tabs.addTab(self.clinic, self.tr("&Clinic"))
-        self.tabs.addTab(
-            _coming(self.tr("The list of services with their prices and taxes, used on invoices.")),
-            self.tr("Service catalogue"),
-        )
-        self.tabs.addTab(
-            _coming(self.tr("Replace the encryption key, add this PC's key, or print a new recovery key.")),
-            self.tr("Keys"),
-        )
-        self.tabs.addTab(
-            _coming(self.tr("Scheduled backups and restoring from a backup.")), self.tr("Backups")
-        )
-        self.tabs.addTab(_coming(self.tr("Import patients from a spreadsheet (CSV).")), self.tr("Import"))
+        self.catalogue = CatalogueTab(store, actor)
+        self.keys = KeysTab(store, actor)
+        self.backups = BackupsTab(store, actor)
+        self.importer = ImportTab(store, actor)
+        self.tabs.addTab(self.catalogue, self.tr("Service c&atalogue"))
+        self.tabs.addTab(self.keys, self.tr("&Keys"))
+        self.tabs.addTab(self.backups, self.tr("&Backups"))
+        self.tabs.addTab(self.importer, self.tr("&Import"))
         layout.addWidget(self.tabs, 1)
         self.security.timeout_changed.connect(self.lock_timeout_changed)
         self.tabs.currentChanged.connect(self._tab_shown)
@@ -79,6 +66,10 @@ class AdminPage(Page):
             self.security.load()
         elif widget is self.clinic:
             self.clinic.load()
+        elif widget is self.catalogue:
+            self.catalogue.refresh()
+        elif widget is self.keys:
+            self.keys.refresh()
 
     def collect_draft(self) -> dict[str, Any] | None:
         """The add-user form and unsaved clinic edits (never passwords)."""
@@ -87,6 +78,10 @@ class AdminPage(Page):
             draft["add_user"] = form
         if (clinic := self.clinic.draft()) is not None:
             draft["clinic"] = clinic
+        if (item := self.catalogue.draft()) is not None:
+            draft["catalogue"] = item
+        if (csv_import := self.importer.draft()) is not None:
+            draft["import"] = csv_import
         if not draft:
             return None
         draft["tab"] = self.tabs.currentIndex()
@@ -98,6 +93,10 @@ class AdminPage(Page):
             self.users.restore_form(data["add_user"])
         if "clinic" in data:
             self.clinic.restore(data["clinic"])
+        if "catalogue" in data:
+            self.catalogue.restore(data["catalogue"])
+        if "import" in data:
+            self.importer.restore(data["import"])
         tab = data.get("tab")
         if isinstance(tab, int) and 0 <= tab < self.tabs.count():
             self.tabs.setCurrentIndex(tab)
@@ -107,3 +106,5 @@ class AdminPage(Page):
         self.users.clear_sensitive()
         self.clinic.clear()
         self.security.message.clear_message()
+        for tab in (self.catalogue, self.keys, self.backups, self.importer):
+            tab.clear_sensitive()

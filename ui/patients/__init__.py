@@ -1,0 +1,1 @@
+"""The Patients screens: search, registration and edit form, the patient record, merge, documents."""
