@@ -19,12 +19,12 @@ from babel.numbers import format_currency
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hmis_desktop import audit, settings
+# `reports` loads its renderers on first use, which keeps reportlab off the start-up path.
+from hmis_desktop import audit, reports, settings
 from hmis_desktop.audit import Actor
 from hmis_desktop.errors import DecryptionError, NotFound, StoreError, ValidationError
 from hmis_desktop.permissions import Perm, require
 from hmis_desktop.profile import atomic_write
-from hmis_desktop.reports.invoice_pdf import render_invoice_pdf, render_invoices_batch_pdf, render_receipt_pdf
 from hmis_desktop.reports.model import (
     AgingBucket,
     AgingDoc,
@@ -37,7 +37,6 @@ from hmis_desktop.reports.model import (
     MethodTotal,
     PaymentDoc,
 )
-from hmis_desktop.reports.summary_pdf import render_aging_pdf, render_day_sheet_pdf
 from hmis_desktop.services.billing_reports import Aging, DaySheet, day_sheet, outstanding_by_age
 from hmis_desktop.services.invoices import InvoicePublic, PaymentPublic, load_public, load_publics, local_date
 from hmis_desktop.store import blobs
@@ -145,7 +144,7 @@ def invoice_pdf(session: Session, *, actor: Actor, invoice_id: uuid.UUID, tz: tz
     require(actor, Perm.INVOICE_VIEW)
     inv = load_public(session, invoice_id, address=True)
     clinic = clinic_header(session)
-    pdf = render_invoice_pdf(invoice_doc(inv, clinic, tz), clinic)
+    pdf = reports.render_invoice_pdf(invoice_doc(inv, clinic, tz), clinic)
     Store.of(session).audit(session, "invoice.print", actor=actor, entity="invoice", entity_id=inv.id)
     return pdf
 
@@ -168,7 +167,9 @@ def receipt_pdf(
     inv = load_public(session, invoice_id, address=True)
     payment = next(p for p in inv.payments if p.id == payment_id)
     clinic = clinic_header(session)
-    pdf = render_receipt_pdf(invoice_doc(inv, clinic, tz), payment_doc(payment, tz), clinic, layout=layout)
+    pdf = reports.render_receipt_pdf(
+        invoice_doc(inv, clinic, tz), payment_doc(payment, tz), clinic, layout=layout
+    )
     Store.of(session).audit(
         session,
         "payment.print",
@@ -228,13 +229,13 @@ def export_invoices(
             numbers.append(inv.number or "")
             if mode == "folder":
                 path = dest / f"{safe_file_name(inv.number or str(inv.id))}.pdf"
-                atomic_write(path, render_invoice_pdf(doc, clinic), 0o600)
+                atomic_write(path, reports.render_invoice_pdf(doc, clinic), 0o600)
                 paths.append(path)
             else:
                 docs.append(doc)
     if mode == "one_pdf" and docs:
         path = dest if dest.suffix.lower() == ".pdf" else dest / f"invoices_{date_from}_{date_to}.pdf"
-        atomic_write(path, render_invoices_batch_pdf(docs, clinic), 0o600)
+        atomic_write(path, reports.render_invoices_batch_pdf(docs, clinic), 0o600)
         paths.append(path)
     if ids:
         audit.record_many(
@@ -315,7 +316,7 @@ def aging_doc(report: Aging) -> AgingDoc:
 def day_sheet_pdf(session: Session, *, actor: Actor, day: date, tz: tzinfo | None = None) -> bytes:
     """The day sheet as a PDF (Perm.REPORT_VIEW; audited)."""
     sheet = day_sheet(session, actor=actor, day=day, tz=tz)
-    pdf = render_day_sheet_pdf(
+    pdf = reports.render_day_sheet_pdf(
         day_sheet_doc(sheet, prepared_by=_display_name(session, actor)), clinic_header(session)
     )
     Store.of(session).audit(
@@ -331,7 +332,7 @@ def day_sheet_pdf(session: Session, *, actor: Actor, day: date, tz: tzinfo | Non
 def aging_pdf(session: Session, *, actor: Actor, as_of: date, tz: tzinfo | None = None) -> bytes:
     """Outstanding balances by age as a PDF (Perm.REPORT_VIEW; audited)."""
     report = outstanding_by_age(session, actor=actor, as_of=as_of, tz=tz)
-    pdf = render_aging_pdf(aging_doc(report), clinic_header(session))
+    pdf = reports.render_aging_pdf(aging_doc(report), clinic_header(session))
     Store.of(session).audit(
         session,
         "report.print",
