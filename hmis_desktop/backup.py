@@ -299,7 +299,7 @@ def restore_backup(
                     out.write(plain)
                 out.flush()
                 os.fsync(out.fileno())
-            check_sqlite_file(tmp)
+            check_sqlite_file(tmp, thorough=True)
             with sqlite3.connect(tmp) as conn:
                 row = conn.execute("SELECT value FROM store_meta WHERE key='store_id'").fetchone()
             if not row or row[0] != header["store_id"]:

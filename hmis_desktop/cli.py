@@ -203,7 +203,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         check = verify_store(store, actor=actor)
     finally:
         store.close()
-    print(f"Checked {check.values.checked:,} encrypted values.")
+    print(f"Checked {check.values.checked:,} encrypted values; database pages: {check.database}.")
     for table, column, row in check.values.bad[:50]:
         print(f"  cannot decrypt {table}.{column} of row {row}")
     for p in check.audit_problems[:50]:

@@ -29,8 +29,12 @@ from hmis_desktop.store.models import StoreMeta
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-def check_sqlite_file(path: Path) -> None:
-    """Refuse a file that is not a whole SQLite database, before SQLAlchemy touches it."""
+def check_sqlite_file(path: Path, *, thorough: bool = False) -> None:
+    """Refuse a file that is not a whole SQLite database, before SQLAlchemy touches it.
+
+    The header checks (magic, page count against the file size) are instant and run at every start;
+    `thorough` adds SQLite's `quick_check`, which reads the whole file (restores, `verify`).
+    """
     try:
         with path.open("rb") as fh:
             header = fh.read(100)
@@ -49,6 +53,8 @@ def check_sqlite_file(path: Path) -> None:
             f"The store file {path} is truncated ({size} of {page_size * pages} bytes). Nothing was changed. "
             "Restore the latest backup with `hmis-desktop restore BACKUP`."
         )
+    if not thorough:
+        return
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
             result = conn.execute("PRAGMA quick_check").fetchone()
