@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
@@ -23,17 +24,32 @@ from hmis_desktop.profile import Profile, default_profile_dir
 from hmis_desktop.store.store import Store
 from ui import ops, theme
 from ui.login import LoginWindow, centered_card
-from ui.main_window import MainWindow
-from ui.pages.admin import AdminPage
-from ui.pages.base import Page
-from ui.pages.invoices import InvoicesPage
-from ui.pages.patients import PatientsPage
-from ui.pages.reports import ReportsPage
 from ui.widgets import heading, hint
 
 log = logging.getLogger(__name__)
 
-PAGE_TYPES: tuple[type[Page], ...] = (PatientsPage, InvoicesPage, ReportsPage, AdminPage)
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+    from ui.pages.base import Page
+
+
+def page_types() -> tuple[type[Page], ...]:
+    """The main window's pages, imported on first use: the login window shows before they load."""
+    from ui.pages.admin import AdminPage
+    from ui.pages.invoices import InvoicesPage
+    from ui.pages.patients import PatientsPage
+    from ui.pages.reports import ReportsPage
+
+    return (PatientsPage, InvoicesPage, ReportsPage, AdminPage)
+
+
+def __getattr__(name: str) -> object:
+    # `ui.app.PAGE_TYPES` stays available (screenshots, tests) without importing every page at start-up.
+    if name == "PAGE_TYPES":
+        return page_types()
+    raise AttributeError(name)
+
+
 DEMO_ADMIN = ("admin", "Sunrise-Clinic-26")
 
 
@@ -115,14 +131,21 @@ class Application(QObject):
         profile_dir: Path,
         *,
         clock: Clock | None = None,
-        page_types: Sequence[type[Page]] = PAGE_TYPES,
+        page_types: Sequence[type[Page]] | None = None,
     ) -> None:
         super().__init__()
         self.profile_dir = profile_dir
         self.clock = clock
-        self.page_types = tuple(page_types)
+        self._page_types = tuple(page_types) if page_types is not None else None
         self.store: Store | None = None
         self.window: QWidget | None = None
+
+    @property
+    def page_types(self) -> tuple[type[Page], ...]:
+        """The pages the main window offers (loaded at the first sign-in unless given)."""
+        if self._page_types is None:
+            self._page_types = page_types()
+        return self._page_types
 
     def _show(self, window: QWidget) -> None:
         old, self.window = self.window, window
@@ -194,6 +217,8 @@ class Application(QObject):
 
     def show_main(self, actor: Actor) -> MainWindow:
         """The signed-in user's main window."""
+        from ui.main_window import MainWindow
+
         assert self.store is not None
         window = MainWindow(self.store, actor, self.page_types, clock=self.clock)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
