@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -32,6 +32,7 @@ from hmis_desktop.permissions import Role
 from hmis_desktop.store.store import Store
 from ui.messages import field_errors
 from ui.ops import Op
+from ui.table_model import RowsModel
 from ui.widgets import MessageLabel, PasswordPolicy, hint, password_edit
 
 USER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -77,40 +78,26 @@ def list_users(store: Store, actor: Actor) -> list[UserRow]:
         ]
 
 
-class UsersModel(QAbstractTableModel):
+class UsersModel(RowsModel[UserRow]):
     """Users for a QTableView (Anki's table-model conventions: a Columns enum, roles as constants)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[UserRow] = []
+    Columns = Columns
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        """Rows at the top level; none under an item."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        """The Columns enum."""
-        return 0 if parent.isValid() else len(Columns)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
-            return None
+    def header(self, column: int) -> str:
+        """A column's title."""
         return {
             Columns.USERNAME: self.tr("User name"),
             Columns.NAME: self.tr("Name"),
             Columns.ROLE: self.tr("Role"),
             Columns.STATUS: self.tr("Status"),
             Columns.LAST_LOGIN: self.tr("Last sign-in"),
-        }[Columns(section)]
+        }[Columns(column)]
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text, and the user id under USER_ID_ROLE."""
-        if not index.isValid() or index.row() >= len(self._rows):
+        row = self.row_of(index)
+        if row is None:
             return None
-        row = self._rows[index.row()]
         if role == USER_ID_ROLE:
             return row.id
         if role != Qt.ItemDataRole.DisplayRole:
@@ -127,16 +114,6 @@ class UsersModel(QAbstractTableModel):
                 return self.tr("Disabled")
             return self.tr("Must change password") if row.must_change_password else self.tr("Active")
         return row.last_login_at.astimezone().strftime("%Y-%m-%d %H:%M") if row.last_login_at else "—"
-
-    def set_rows(self, rows: list[UserRow]) -> None:
-        """Replace the contents."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> UserRow | None:
-        """The user on a row."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def find(self, username: str) -> int:
         """The row of a user name (-1 if absent)."""

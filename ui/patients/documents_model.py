@@ -6,12 +6,12 @@ import enum
 import uuid
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QWidget
 
 from hmis_desktop.services.documents import DocumentSummary
 from ui.patients import format as fmt
+from ui.table_model import RowsModel
 
 DOCUMENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 _Index = QModelIndex | QPersistentModelIndex
@@ -27,34 +27,20 @@ class Columns(enum.IntEnum):
     SIZE = 4
 
 
-class DocumentsModel(QAbstractTableModel):
+class DocumentsModel(RowsModel[DocumentSummary]):
     """A patient's documents, newest first (the core's order)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[DocumentSummary] = []
+    Columns = Columns
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        """Rows at the top level; none under an item."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        """The Columns enum."""
-        return 0 if parent.isValid() else len(Columns)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        return fmt.tr(("Title", "Category", "Date", "Type", "Size")[section])
+    def header(self, column: int) -> str:
+        """A column's title."""
+        return fmt.tr(("Title", "Category", "Date", "Type", "Size")[column])
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text; the document id under DOCUMENT_ID_ROLE; archived rows in italics."""
-        if not index.isValid() or index.row() >= len(self._rows):
+        row = self.row_of(index)
+        if row is None:
             return None
-        row = self._rows[index.row()]
         col = Columns(index.column())
         if role == DOCUMENT_ID_ROLE:
             return row.id
@@ -78,20 +64,6 @@ class DocumentsModel(QAbstractTableModel):
         if col is Columns.TYPE:
             return fmt.type_label(row.mime)
         return fmt.size_text(row.size)
-
-    def set_rows(self, rows: list[DocumentSummary]) -> None:
-        """Replace the contents."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def clear(self) -> None:
-        """Drop every row."""
-        self.set_rows([])
-
-    def row_at(self, row: int) -> DocumentSummary | None:
-        """The document on a row."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def find(self, document_id: uuid.UUID) -> int:
         """The row of a document (-1 if absent)."""

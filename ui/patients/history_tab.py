@@ -10,7 +10,7 @@ import enum
 import uuid
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 
 from hmis_desktop.audit import Actor
@@ -20,6 +20,7 @@ from ui.ops import Op
 from ui.pages.admin_users import role_label
 from ui.patients import format as fmt
 from ui.patients import work
+from ui.table_model import RowsModel
 from ui.widgets import MessageLabel
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -114,34 +115,20 @@ def details_text(event: HistoryEvent) -> str:
     return "; ".join(parts)
 
 
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(RowsModel[HistoryEvent]):
     """Audit events about one patient, newest first."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[HistoryEvent] = []
+    Columns = Columns
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        """Rows at the top level; none under an item."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        """The Columns enum."""
-        return 0 if parent.isValid() else len(Columns)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        return fmt.tr(("When", "What", "Who", "Role", "Details")[section])
+    def header(self, column: int) -> str:
+        """A column's title."""
+        return fmt.tr(("When", "What", "Who", "Role", "Details")[column])
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text (the details also as a tooltip: they may be longer than the column)."""
-        if not index.isValid() or index.row() >= len(self._rows):
+        ev = self.row_of(index)
+        if ev is None:
             return None
-        ev = self._rows[index.row()]
         col = Columns(index.column())
         if role == Qt.ItemDataRole.ToolTipRole and col is Columns.DETAILS:
             return details_text(ev) or None
@@ -156,12 +143,6 @@ class HistoryModel(QAbstractTableModel):
         if col is Columns.ROLE:
             return fmt.tr(role_label(ev.user_role)) if ev.user_role else ""
         return details_text(ev)
-
-    def set_rows(self, rows: list[HistoryEvent]) -> None:
-        """Replace the contents."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
 
     def actions(self) -> list[str]:
         """The action codes shown, in order (tests)."""

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from babel.numbers import format_currency
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -32,6 +32,7 @@ from hmis_desktop.store.store import Store
 from ui.ops import Op
 from ui.patients import format as fmt
 from ui.patients import work
+from ui.table_model import RowsModel
 from ui.widgets import MessageLabel
 
 INVOICE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -95,36 +96,25 @@ class Columns(enum.IntEnum):
     BALANCE = 5
 
 
-class PatientInvoicesModel(QAbstractTableModel):
+class PatientInvoicesModel(RowsModel[InvoiceSummary]):
     """A patient's invoices."""
+
+    Columns = Columns
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[InvoiceSummary] = []
         self.locale = "en_US"
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        """Rows at the top level; none under an item."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        """The Columns enum."""
-        return 0 if parent.isValid() else len(Columns)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
-            return None
+    def header(self, column: int) -> str:
+        """A column's title."""
         titles = ("Number", "Issued", "Status", "Total", "Paid", "Balance")
-        return fmt.tr(titles[section])
+        return fmt.tr(titles[column])
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text; the invoice id under INVOICE_ID_ROLE."""
-        if not index.isValid() or index.row() >= len(self._rows):
+        row = self.row_of(index)
+        if row is None:
             return None
-        row = self._rows[index.row()]
         col = Columns(index.column())
         if role == INVOICE_ID_ROLE:
             return row.id
@@ -141,16 +131,6 @@ class PatientInvoicesModel(QAbstractTableModel):
             return fmt.tr(STATUS_LABELS.get(row.status, row.status))
         amount = {Columns.TOTAL: row.total, Columns.PAID: row.paid, Columns.BALANCE: row.balance}[col]
         return money(amount, row.currency, self.locale)
-
-    def set_rows(self, rows: list[InvoiceSummary]) -> None:
-        """Replace the contents."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def clear(self) -> None:
-        """Drop every row."""
-        self.set_rows([])
 
 
 class InvoicesTab(QWidget):
